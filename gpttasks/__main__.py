@@ -1,0 +1,3 @@
+from gpttasks.cli.app import main
+
+main()

@@ -1,0 +1,70 @@
+"""The ``gpttasks`` Typer application and its error boundary."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from gpttasks import __version__
+
+app = typer.Typer(
+    name="gpttasks",
+    help="Text tools on causal language models: summarize, translate, chat, generate, eval, finetune.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gpttasks {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log loading and progress details to stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Log only errors."),
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Summarize, translate, chat, generate, evaluate and fine-tune with causal LMs.
+
+    The model comes from --model, then GPTTASKS_MODEL, then the config file, and
+    defaults to the embedded SmolLM2-135M-Instruct. Results go to stdout; logs and
+    progress go to stderr.
+    """
+    from gpttasks.cli.common import configure_logging
+
+    configure_logging(logging.DEBUG if verbose or debug else logging.ERROR if quiet else logging.INFO, debug)
+
+
+def _register() -> None:
+    # Each command module imports only typer at import time, so --help stays fast.
+    from gpttasks.cli import generate, summarize
+
+    for module in (generate, summarize):
+        module.register(app)
+    for name in ("translate", "chat", "eval", "finetune", "models"):
+        try:
+            module = __import__(f"gpttasks.cli.{name}_cmd", fromlist=["register"])
+        except ModuleNotFoundError as error:
+            if error.name != f"gpttasks.cli.{name}_cmd":
+                raise
+            continue
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Task pipelines: Examples -> prompts -> Predictions, all on one shared Generator."""
