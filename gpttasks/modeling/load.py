@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 from pathlib import Path
-from urllib.parse import urlparse
 
 from gpttasks.errors import ModelNotFoundError, UsageError
+from gpttasks.hub import hub_unreachable_reason
 from gpttasks.modeling.device import configure_threads, resolve_device_and_dtype
 from gpttasks.modeling.gguf_cache import converted_gguf_dir
 from gpttasks.modeling.handle import ModelHandle
@@ -18,7 +16,6 @@ from gpttasks.modeling.resolve import ModelSpec
 logger = logging.getLogger(__name__)
 
 METADATA_FILE = "gpttasks.json"
-HUB_PROBE_TIMEOUT_S = 3.0
 
 
 def load_model(
@@ -107,15 +104,9 @@ def _ensure_hub_reachable(spec: ModelSpec) -> None:
         f"'huggingface-cli download {spec.repo_id}' and copy the cache, "
         "or pass a local directory or .gguf file to --model"
     )
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
-        raise ModelNotFoundError(hint + " (HF_HUB_OFFLINE is set)" + fix)
-    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
-    try:
-        with socket.create_connection((endpoint.hostname, port), timeout=HUB_PROBE_TIMEOUT_S):
-            pass
-    except OSError as error:
-        raise ModelNotFoundError(f"{hint} ({error.__class__.__name__}){fix}") from error
+    reason = hub_unreachable_reason()
+    if reason is not None:
+        raise ModelNotFoundError(f"{hint} ({reason}){fix}")
 
 
 def _prepare_tokenizer(tokenizer, model) -> None:
