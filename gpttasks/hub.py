@@ -14,7 +14,7 @@ def hub_unreachable_reason(offline_variables: tuple[str, ...] = ("HF_HUB_OFFLINE
     """Return why the Hub cannot be used (an offline variable is set, or no connection), else None.
 
     huggingface_hub and datasets retry for a long time before they give up on an
-    unreachable Hub. A TCP connection with a short timeout answers in seconds.
+    unreachable Hub. A TCP connection with a short timeout decides within seconds.
     """
     for name in offline_variables:
         if os.environ.get(name, "").lower() in TRUE_VALUES:

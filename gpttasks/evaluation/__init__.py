@@ -1,0 +1,1 @@
+"""Evaluation: datasets, metrics, the resumable prediction runner and result reports."""
