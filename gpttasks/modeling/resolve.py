@@ -76,9 +76,11 @@ def resolve_model_spec(value: str) -> ModelSpec:
             raise ModelNotFoundError(f"GGUF file not found: {path}")
         return ModelSpec(name=path.stem, kind="gguf", path=path.resolve())
     if path.is_dir():
-        if not (path / "config.json").is_file():
+        # A LoRA adapter directory has adapter_config.json instead; transformers loads
+        # the base model it names and applies the adapter.
+        if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
             raise ModelNotFoundError(
-                f"{path} is a directory but has no config.json; "
+                f"{path} is a directory but has no config.json or adapter_config.json; "
                 "pass a directory written by save_pretrained or gpttasks finetune"
             )
         return ModelSpec(name=path.name, kind="directory", path=path.resolve())
