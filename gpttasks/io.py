@@ -58,6 +58,8 @@ def read_text(source: str | Path) -> str:
         except OSError as error:
             raise InputError(f"cannot read input file {path}: {error.strerror}") from error
         name = str(path)
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name} looks like a binary file (it contains NUL bytes); give a UTF-8 text file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -21,12 +21,20 @@ def configure_logging(level: int, debug: bool) -> None:
     """Send gpttasks logs to stderr; silence library chatter unless --verbose."""
     _state["debug"] = debug
     _state["level"] = level
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s" if level <= logging.DEBUG else "%(message)s"))
     root = logging.getLogger("gpttasks")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Write to whatever ``sys.stderr`` is now, so a swapped stream (tests, Rich) still works."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def quiet_libraries() -> None:
@@ -71,10 +79,6 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except BrokenPipeError:
-            # The reader of stdout went away (e.g. `| head`); nothing left to say.
-            sys.stderr.close()
-            raise typer.Exit(0) from None
 
     return wrapper
 

@@ -55,9 +55,11 @@ def summarize(
     from gpttasks.generation import build_decoding_options
     from gpttasks.generation.engine import Generator
     from gpttasks.prompts import load_template_file
-    from gpttasks.tasks.summarize import Summarizer, task_defaults
+    from gpttasks.tasks.summarize import TEMPLATE_VARIABLES, Summarizer, task_defaults
 
     user_template = load_template_file(template) if template else None
+    if user_template:
+        user_template.check(TEMPLATE_VARIABLES)
     task_defaults(length, is_chat=True)  # validate --length before loading the model
     examples, _ = resolve_examples(file, input_file, "text", "file")
 

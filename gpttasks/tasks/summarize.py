@@ -20,6 +20,7 @@ LENGTHS = {
 }
 # Base models need a reason to stop after "TL;DR:"; a blank line ends the summary.
 BASE_STOP = ("\n\n",)
+TEMPLATE_VARIABLES = frozenset({"text", "length", "length_instruction"})
 MIN_CHUNK_TOKENS = 32
 MAX_REDUCE_ROUNDS = 6
 
@@ -50,7 +51,7 @@ class Summarizer:
         self.reduce_template = (
             builtin_template("summarize-reduce-chat") if handle.is_chat else self.template
         )
-        self.template.check(self._variables("").keys())
+        self.template.check(TEMPLATE_VARIABLES)
 
     def _variables(self, text: str) -> dict[str, str]:
         return {"text": text, "length": self.length, "length_instruction": LENGTHS[self.length][0]}
