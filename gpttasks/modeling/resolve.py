@@ -27,7 +27,7 @@ HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Where a model comes from; ``path`` is a directory or ``.gguf`` file, ``repo_id`` a Hub id."""
+    """Source of a model: ``path`` (a directory or ``.gguf`` file) or ``repo_id`` (a Hub id)."""
 
     name: str
     kind: Literal["directory", "gguf", "hub"]

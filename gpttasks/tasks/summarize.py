@@ -62,7 +62,7 @@ class Summarizer:
         return encode_instruction(self.generator.handle, instruction)
 
     def chunk_budget(self, template: PromptTemplate) -> int:
-        """Tokens left for document text once the instruction and the answer are reserved."""
+        """Tokens left for document text once the instruction and the output are reserved."""
         overhead = len(self.prompt_ids("", template))
         budget = self.generator.handle.context_length - self.options.max_new_tokens - overhead
         if budget < MIN_CHUNK_TOKENS:
