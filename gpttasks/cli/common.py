@@ -44,6 +44,9 @@ def quiet_libraries() -> None:
     import os
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if _state["level"] > logging.INFO:
+        # transformers' GGUF conversion drives tqdm directly; --quiet hides that bar too.
+        os.environ["TQDM_DISABLE"] = "1"
     import transformers
 
     transformers.utils.logging.set_verbosity_error()
