@@ -35,6 +35,14 @@ def task_defaults(length: str, is_chat: bool) -> dict:
     return defaults
 
 
+def _finetuned_template(metadata: dict) -> PromptTemplate | None:
+    """Return the template a model was fine-tuned with for summarize (from its gpttasks.json)."""
+    recorded = metadata.get("template") if metadata.get("task") == "summarize" else None
+    if not isinstance(recorded, dict) or not recorded.get("source"):
+        return None
+    return PromptTemplate(name=f"{recorded.get('name', 'template')} (fine-tuned)", source=recorded["source"])
+
+
 @dataclass
 class Summarizer:
     """Summarize documents; long ones are chunked, summarized, and the parts summarized again."""
@@ -47,7 +55,7 @@ class Summarizer:
     def __post_init__(self) -> None:
         handle = self.generator.handle
         kind = "chat" if handle.is_chat else "base"
-        self.template = self.template or builtin_template(f"summarize-{kind}")
+        self.template = self.template or _finetuned_template(handle.metadata) or builtin_template(f"summarize-{kind}")
         self.reduce_template = (
             builtin_template("summarize-reduce-chat") if handle.is_chat else self.template
         )
