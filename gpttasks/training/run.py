@@ -66,6 +66,9 @@ def _train(settings, args, handle, template, train_examples, eval_examples, resu
     from gpttasks.training.prompting import TaskPrompter
     from gpttasks.training.trainer import GpttasksTrainer
 
+    # save_pretrained in transformers 5.25 writes only constructor arguments, so the
+    # left padding that generation needs is stored there to travel with the model.
+    handle.tokenizer.init_kwargs["padding_side"] = handle.tokenizer.padding_side
     prompter = TaskPrompter(handle, settings.task, settings.length, template, batch_size=settings.batch_size)
     max_length = settings.max_length or min(handle.context_length, DEFAULT_MAX_LENGTH_CAP)
     if max_length > handle.context_length:
