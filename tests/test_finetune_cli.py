@@ -260,7 +260,7 @@ def test_non_empty_output_dir_rejected(cli, tiny_model_dir, dataset, tmp_path):
 
     result = finetune(cli, tiny_model_dir, dataset, output, *SHORT_RUN, "--overwrite")
     assert result.exit_code == 2
-    assert "does not hold an earlier gpttasks finetune run" in result.stderr
+    assert "it contains no earlier gpttasks finetune run" in result.stderr
     assert (output / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 

@@ -195,11 +195,15 @@ def test_chat_drops_oldest_turns_when_long(chat_handle):
     assert text.endswith("New answer.<|im_end|>")
 
 
-def test_chat_on_base_model_rejected(handle):
+def test_chat_on_base_model_uses_plain_format(handle):
     prompter = TaskPrompter(handle, "chat")
-    example = Example("a", messages=[{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}])
-    with pytest.raises(InputError, match="no chat template"):
-        encode(prompter, example)
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]
+    feature, _ = encode(prompter, Example("a", messages=messages))
+    text = handle.tokenizer.decode(feature["input_ids"])
+    assert text.endswith("User: Hi\nAssistant: Yo<|endoftext|>")
+    answer = handle.tokenizer.encode(" Yo", add_special_tokens=False) + [handle.tokenizer.eos_token_id]
+    assert feature["labels"][-len(answer):] == answer
+    assert all(label == IGNORE_INDEX for label in feature["labels"][: -len(answer)])
 
 
 def test_lora_defaults_for_gpt2(handle):

@@ -42,8 +42,8 @@ class ProgressLogger(TrainerCallback):
             )
         scores = {key: value for key, value in logs.items() if key.startswith("eval_") and not _is_speed(key)}
         if scores:
-            shown = "  ".join(f"{key[5:]} {value:.4g}" for key, value in sorted(scores.items()))
-            logger.info("eval at step %d: %s", state.global_step, shown)
+            formatted = "  ".join(f"{key[5:]} {value:.4g}" for key, value in sorted(scores.items()))
+            logger.info("eval at step %d: %s", state.global_step, formatted)
 
 
 def _is_speed(key: str) -> bool:

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 def load_train_eval(settings: TrainSettings) -> tuple[list[Example], list[Example]]:
     """Load the training split and the eval set (a named split or a held-out share)."""
     from gpttasks.evaluation.datasets import load_examples
+    from gpttasks.evaluation.files import looks_like_local_file
 
     common = {
         "task": settings.task,
@@ -23,7 +24,9 @@ def load_train_eval(settings: TrainSettings) -> tuple[list[Example], list[Exampl
         "input_column": settings.input_column,
         "reference_column": settings.reference_column,
     }
-    train = load_examples(settings.dataset, split=settings.split, limit=settings.limit, **common)
+    # Presets and Hub datasets default to their evaluation split; training wants "train".
+    split = settings.split or (None if looks_like_local_file(settings.dataset) else "train")
+    train = load_examples(settings.dataset, split=split, limit=settings.limit, **common)
     if not train:
         raise InputError(f"dataset {settings.dataset} has no rows; give a file with training examples")
     if settings.eval_split:

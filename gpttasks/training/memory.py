@@ -16,7 +16,7 @@ ATTENTION_SCORE_FACTOR_16BIT = 5
 
 @dataclass
 class MemoryEstimate:
-    """Estimated bytes for one training process, split by what holds them."""
+    """Estimated bytes for one training process, split by what uses them."""
 
     weights: int
     gradients: int

@@ -1,4 +1,4 @@
-"""The ``gpttasks.json`` file that tells every command how a fine-tuned model was trained."""
+"""The ``gpttasks.json`` file that records how a fine-tuned model was trained, for every command that loads it."""
 
 from __future__ import annotations
 

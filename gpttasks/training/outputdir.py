@@ -53,7 +53,7 @@ def check_output_dir(directory: Path, resume: bool, overwrite: bool) -> Path | N
         )
     if not checkpoints(directory) and not any((directory / marker).exists() for marker in RUN_MARKERS):
         raise UsageError(
-            f"--overwrite refused: {directory} does not hold an earlier gpttasks finetune run, "
+            f"cannot --overwrite {directory}: it contains no earlier gpttasks finetune run, "
             "so its files are kept; choose an empty or new --output-dir"
         )
     return None

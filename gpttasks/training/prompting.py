@@ -46,11 +46,11 @@ class TaskPrompter:
     # -- training pairs ----------------------------------------------------------------
 
     def input_text(self, example: Example) -> str:
-        """The part of the prompt that truncation may shorten."""
+        """Return the part of the prompt that truncation may shorten."""
         return example.text
 
     def answer_text(self, example: Example) -> str | None:
-        """The text the model learns to produce; ``None`` when the example has none."""
+        """Return the text the model learns to produce, or ``None`` when the example has none."""
         if self.task == "chat":
             messages = example.messages or []
             if not messages or messages[-1].get("role") != "assistant":
@@ -75,17 +75,11 @@ class TaskPrompter:
         return self.generator.encode("", add_special_tokens=True)
 
     def chat_prompt_ids(self, history: Sequence[dict[str, str]]) -> list[int]:
-        """Encode a conversation up to the reply the model gives next."""
-        # TODO: switch to the chat task's encoder once gpttasks.tasks.chat exists, so base
-        # models get the same conversation format in training as in `gpttasks chat`.
-        from gpttasks.prompts.render import encode_messages
+        """Encode a conversation up to the reply the model gives next, as ``gpttasks chat`` does."""
+        from gpttasks.tasks.chat import encode_conversation
 
-        if not self.handle.is_chat:
-            raise InputError(
-                f"model {self.handle.name} has no chat template; "
-                "fine-tune a chat model for --task chat"
-            )
-        return encode_messages(self.handle, list(history))
+        ids, _ = encode_conversation(self.handle, list(history), add_generation_prompt=True)
+        return ids
 
     def answer_ids(self, prompt_ids: Sequence[int], answer: str) -> list[int]:
         """Encode the answer as the model would generate it right after ``prompt_ids``."""

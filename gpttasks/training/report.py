@@ -17,7 +17,7 @@ REPORT_FILE = "training_report.json"
 
 @dataclass
 class TrainingReport:
-    """What a run did: steps, time, losses, scores and where the results are."""
+    """Summary of one run: steps, time, losses, scores and output paths."""
 
     output_dir: str
     task: str
@@ -49,7 +49,7 @@ class TrainingReport:
         return asdict(self)
 
     def lines(self) -> list[str]:
-        """The report as short ``name: value`` lines for the terminal."""
+        """Format the report as short ``name: value`` lines for the terminal."""
         rows = [
             ("output", self.output_dir),
             ("task", f"{self.task} on {self.base_model} ({self.method})"),

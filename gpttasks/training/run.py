@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from gpttasks.errors import UsageError
+from gpttasks.training.arguments import check_precision, training_arguments
 from gpttasks.training.config import GENERATION_METRICS, TrainSettings
 from gpttasks.training.outputdir import check_output_dir, clear_previous_run
 from gpttasks.training.report import REPORT_FILE, TrainingReport
@@ -20,9 +20,6 @@ logger = logging.getLogger(__name__)
 # The usual causal-LM block size cap (as in the transformers language-modeling
 # examples), so a long-context model does not pad batches to thousands of tokens.
 DEFAULT_MAX_LENGTH_CAP = 1024
-# Log about 50 points of the loss curve whatever the run length (Trainer reads
-# values below 1 as a fraction of the total steps).
-DEFAULT_LOGGING_FRACTION = 0.02
 
 
 def run_finetune(
@@ -30,18 +27,23 @@ def run_finetune(
     train_examples: Sequence[Example] | None = None,
     eval_examples: Sequence[Example] | None = None,
 ) -> TrainingReport:
-    """Fine-tune as ``settings`` say; examples come from ``settings.dataset`` unless given."""
+    """Fine-tune with ``settings``; examples are loaded from ``settings.dataset`` unless given."""
     from transformers import set_seed
 
+    from gpttasks.config import DEFAULT_MODEL, resolve_setting
     from gpttasks.modeling.device import resolve_device_and_dtype
     from gpttasks.prompts import load_template_file
     from gpttasks.training.data import load_train_eval
 
     settings.validate()
+    # The model and device fall back to GPTTASKS_MODEL/GPTTASKS_DEVICE and the config
+    # file, as in every other command.
+    settings.model = resolve_setting(settings.model, "GPTTASKS_MODEL", "model", DEFAULT_MODEL)
+    settings.device = resolve_setting(settings.device, "GPTTASKS_DEVICE", "device", "auto")
     output_dir = Path(settings.output_dir).expanduser()
     resume_from = check_output_dir(output_dir, settings.resume, settings.overwrite)
-    device, dtype = resolve_device_and_dtype(settings.device or "auto", settings.dtype or "float32")
-    _check_precision(settings, device)
+    device, dtype = resolve_device_and_dtype(settings.device, settings.dtype or "float32")
+    check_precision(settings, device)
     template = load_template_file(settings.template) if settings.template else None
     if train_examples is None:
         train_examples, eval_examples = load_train_eval(settings)
@@ -93,7 +95,7 @@ def _train(settings, args, handle, template, train_examples, eval_examples, resu
     estimate = _log_memory_estimate(settings, handle, model, trainable, total, train_rows)
 
     metadata = build_metadata(
-        base_model=settings.model or "smollm2",
+        base_model=settings.model,
         base_model_source=handle.spec.describe(),
         task=settings.task,
         template_kind="chat" if handle.is_chat else "base",
@@ -140,66 +142,10 @@ def _train(settings, args, handle, template, train_examples, eval_examples, resu
     return report
 
 
-def training_arguments(settings: TrainSettings, output_dir: Path, device: str, has_eval: bool):
-    """Map the settings onto transformers ``TrainingArguments``."""
-    from transformers import TrainingArguments
-
-    metric = settings.metric_for_best if has_eval else None
-    tensorboard = importlib.util.find_spec("tensorboard") is not None
-    try:
-        return TrainingArguments(
-            output_dir=str(output_dir),
-            num_train_epochs=settings.epochs,
-            max_steps=settings.max_steps or -1,
-            learning_rate=settings.effective_learning_rate,
-            per_device_train_batch_size=settings.batch_size,
-            per_device_eval_batch_size=settings.batch_size,
-            gradient_accumulation_steps=settings.gradient_accumulation,
-            warmup_steps=settings.warmup_ratio,
-            weight_decay=settings.weight_decay,
-            seed=settings.seed,
-            bf16=settings.bf16,
-            fp16=settings.fp16,
-            gradient_checkpointing=settings.gradient_checkpointing,
-            # Non-reentrant checkpointing works with frozen inputs, which LoRA has.
-            gradient_checkpointing_kwargs={"use_reentrant": False} if settings.gradient_checkpointing else None,
-            save_strategy="steps",
-            save_steps=settings.save_steps,
-            save_total_limit=settings.save_total_limit,
-            eval_strategy="steps" if has_eval else "no",
-            eval_steps=(settings.eval_steps or settings.save_steps) if has_eval else None,
-            logging_strategy="steps",
-            logging_steps=settings.logging_steps or DEFAULT_LOGGING_FRACTION,
-            logging_first_step=True,
-            metric_for_best_model=f"eval_{metric}" if metric else None,
-            load_best_model_at_end=metric is not None,
-            report_to=["tensorboard"] if tensorboard else "none",
-            disable_tqdm=True,
-            use_cpu=device == "cpu",
-            label_names=["labels"],
-            remove_unused_columns=False,
-            ddp_find_unused_parameters=False,
-        )
-    except ValueError as error:
-        raise UsageError(f"invalid training settings: {error}") from error
-
-
-def _check_precision(settings: TrainSettings, device: str) -> None:
-    import torch
-
-    if settings.fp16 and device != "cuda":
-        raise UsageError(f"--fp16 needs a CUDA GPU, but training runs on {device}; use --bf16 or neither")
-    if settings.bf16 and device == "cuda" and not torch.cuda.is_bf16_supported():
-        raise UsageError("--bf16 is not supported by this GPU; use --fp16")
-    if settings.bf16 and device == "cpu":
-        logger.warning("--bf16 on CPU is much slower than float32 unless the CPU supports AMX/AVX512-BF16")
-
-
 def _load(settings: TrainSettings, dtype: str):
-    from gpttasks.config import DEFAULT_MODEL
     from gpttasks.modeling import load_model, resolve_model_spec
 
-    spec = resolve_model_spec(settings.model or DEFAULT_MODEL)
+    spec = resolve_model_spec(settings.model)
     # Load on the CPU; the Trainer moves the model to the training device.
     return load_model(spec, device="cpu", dtype=dtype, trust_remote_code=settings.trust_remote_code)
 
@@ -275,8 +221,8 @@ def _report(settings, handle, trainer, result, seconds, stats, eval_rows, estima
     return TrainingReport(
         output_dir=str(trainer.args.output_dir),
         task=settings.task,
-        base_model=settings.model or "smollm2",
-        method=("lora-merged" if settings.merge_lora else "lora") if settings.lora else "full",
+        base_model=settings.model,
+        method=_method_name(settings),
         global_step=state.global_step,
         max_steps=state.max_steps,
         epochs=float(state.epoch or 0.0),
@@ -296,6 +242,12 @@ def _report(settings, handle, trainer, result, seconds, stats, eval_rows, estima
         memory_estimate_mib=round(estimate.total / 2**20, 1),
         data=stats.to_dict(),
     )
+
+
+def _method_name(settings: TrainSettings) -> str:
+    if not settings.lora:
+        return "full"
+    return "lora-merged" if settings.merge_lora else "lora"
 
 
 def _initial_step(resume_from: Path | None) -> int:
