@@ -87,10 +87,12 @@ def run_eval(request: EvalRequest) -> dict[str, Any] | None:
         reference_column=request.reference_column, limit=request.limit, shuffle=request.shuffle, seed=request.seed,
     )
 
-    group, state = launched_process_group()
+    group, state = launched_process_group(request.device)
     device = request.device
     if state is not None and device in (None, "auto"):
-        device = str(state.device)  # one accelerator per process
+        # accelerate has made this process's accelerator the current device, so the
+        # bare type ("cuda") places the model on it.
+        device = state.device.type
     handle = load_handle(request.model, device, request.dtype, request.trust_remote_code)
     pipeline = build_pipeline(
         task, handle, request.batch_size, request.decoding_flags, length=request.length, template=user_template,

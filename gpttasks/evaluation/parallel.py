@@ -8,7 +8,7 @@ from typing import Any
 from gpttasks.evaluation.runner import ProcessGroup
 
 
-def launched_process_group() -> tuple[ProcessGroup, Any]:
+def launched_process_group(device: str | None = None) -> tuple[ProcessGroup, Any]:
     """Return this process's rank and the world size, with the accelerate state when launched in parallel.
 
     Both launchers set WORLD_SIZE. Without it (or with 1) this is a plain single
@@ -16,11 +16,13 @@ def launched_process_group() -> tuple[ProcessGroup, Any]:
     """
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return ProcessGroup(), None
+    import torch
     from accelerate import PartialState
 
-    # PartialState initializes torch.distributed from the launcher's environment
-    # (gloo on CPU, nccl on CUDA).
-    state = PartialState()
+    # accelerate treats a launch without an accelerator as single-process unless
+    # told to use the CPU; with cpu=True it joins the processes over gloo.
+    cpu = device == "cpu" or not torch.accelerator.is_available()
+    state = PartialState(cpu=cpu)
     return ProcessGroup(rank=state.process_index, size=state.num_processes), state
 
 
