@@ -100,6 +100,8 @@ class InterruptCheckpoint(TrainerCallback):
         import torch.distributed as dist
 
         flag = self.requested.is_set()
+        # NOTE: tests interrupt single-process runs only; this all-reduce path has not
+        # run under a real Ctrl-C in torchrun.
         if dist.is_available() and dist.is_initialized():
             tensor = torch.tensor([1 if flag else 0], device=args.device)
             dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
