@@ -45,12 +45,12 @@ def test_two_process_run_matches_one(tmp_path, tiny_model_dir):
     )
     assert parallel.returncode == 0, parallel.stderr
 
-    one = json.loads(single.stdout)
-    two = json.loads(parallel.stdout)  # only the main process prints
-    assert two["timings"]["processes"] == 2
-    assert two["timings"]["generated_examples"] == 7
-    assert two["scores"] == one["scores"]
-    assert two["confidence_intervals"] == one["confidence_intervals"]
+    single_results = json.loads(single.stdout)
+    parallel_results = json.loads(parallel.stdout)  # only the main process prints
+    assert parallel_results["timings"]["processes"] == 2
+    assert parallel_results["timings"]["generated_examples"] == 7
+    assert parallel_results["scores"] == single_results["scores"]
+    assert parallel_results["confidence_intervals"] == single_results["confidence_intervals"]
 
     def predictions(directory):
         lines = (directory / "predictions.jsonl").read_text(encoding="utf-8").splitlines()

@@ -19,8 +19,8 @@ def launched_process_group(device: str | None = None) -> tuple[ProcessGroup, Any
     import torch
     from accelerate import PartialState
 
-    # accelerate treats a launch without an accelerator as single-process unless
-    # told to use the CPU; with cpu=True it joins the processes over gloo.
+    # Without an accelerator, accelerate 1.x treats a launch as one process unless
+    # cpu=True is passed. With cpu=True it joins the processes over gloo.
     cpu = device == "cpu" or not torch.accelerator.is_available()
     state = PartialState(cpu=cpu)
     return ProcessGroup(rank=state.process_index, size=state.num_processes), state
