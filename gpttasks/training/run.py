@@ -205,9 +205,9 @@ def _save_final(trainer, settings, handle, output_dir: Path, metadata) -> None:
         handle.tokenizer.save_pretrained(output_dir)
         write_metadata(output_dir, metadata, adapter="merged-lora", global_step=state.global_step)
     else:
-        # NOTE: adapter_config.json names the base model by the path it was loaded from
-        # (for smollm2, the converted copy in the gpttasks cache); if that copy is moved
-        # or cleared, the adapter no longer loads. --merge-lora avoids the dependency.
+        # NOTE: adapter_config.json names the base model by its load path, which for
+        # smollm2 is the converted copy in the gpttasks cache. Clearing that copy breaks
+        # loading the adapter, and --merge-lora avoids this.
         trainer.save_model(str(output_dir))
         write_metadata(output_dir, metadata, global_step=state.global_step)
     logger.info("saved the %s model to %s", "merged" if settings.merge_lora else "final", output_dir)
