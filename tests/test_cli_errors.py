@@ -117,16 +117,23 @@ def test_ctrl_c_exits_130_without_partial_file(tmp_path, tiny_model_dir):
     batch.write_text("\n".join(f"Document {i} about the harbour." for i in range(400)), encoding="utf-8")
     target = tmp_path / "out.jsonl"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gpttasks", "summarize", "-i", batch, "--model", tiny_model_dir,
+        [sys.executable, "-m", "gpttasks", "-v", "summarize", "-i", batch, "--model", tiny_model_dir,
          "--max-new-tokens", "100", "--batch-size", "2", "--json", "-o", target],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
     )
-    time.sleep(8)  # let the model load and generation start
+    # Interrupt only once the model has loaded (the -v log says so), whatever the load.
+    seen = []
+    for line in process.stderr:
+        seen.append(line.decode())
+        if "loaded " in seen[-1]:
+            break
+    time.sleep(1)
     if process.poll() is not None:
         pytest.skip("finished before the interrupt could be sent")
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr.decode()
-    assert "Traceback" not in stderr.decode()
+    stderr = "".join(seen) + stderr.decode()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.jsonl")] == []
