@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from gpttasks.cli.chat_session import InteractiveChat, change_setting
+from gpttasks.cli.chat_session import InteractiveChat
+from gpttasks.cli.chat_settings import change_setting
 from gpttasks.errors import ContextLengthError, InputError, UsageError
 from gpttasks.generation import build_decoding_options
 from gpttasks.generation.engine import Generator
@@ -384,7 +385,7 @@ def test_subprocess_pipe_chat(run_gpttasks, tiny_model_dir, tmp_path):
     second = run_gpttasks(*args, input="Still there?\n")
     assert second.returncode == 0, second.stderr.decode()
     record = json.loads(second.stdout)
-    # The resumed prompt holds the two earlier turns plus the new message.
+    # The resumed prompt contains the two earlier turns plus the new message.
     assert record["prompt_tokens"] > json.loads(first.stdout.decode().splitlines()[1])["prompt_tokens"]
     users = [m["content"] for m in load_history(history) if m["role"] == "user"]
     assert users == ["My name is Ada.", "What is my name?", "Still there?"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
 import typer
 
+from gpttasks.cli.chat_settings import change_setting, describe_budget, describe_settings
 from gpttasks.errors import GpttasksError, InputError, UsageError
-from gpttasks.generation.options import PRESETS, SAMPLING_KNOBS, STRATEGIES
 from gpttasks.tasks.chat import ChatReply, ChatSession
 from gpttasks.tasks.chat_history import load_history, save_history
 from gpttasks.types import Prediction
@@ -30,19 +29,6 @@ HELP = """Commands:
   /quit                 end the session (Ctrl-D does the same)
 Ctrl-C stops a reply and keeps the session. Start a message with // to send a
 message that begins with /."""
-
-# Decoding settings that /set may change, with the type of their value.
-SETTINGS: dict[str, type] = {
-    "strategy": str,
-    "max_new_tokens": int,
-    "temperature": float,
-    "top_k": int,
-    "top_p": float,
-    "num_beams": int,
-    "repetition_penalty": float,
-    "no_repeat_ngram_size": int,
-    "seed": int,
-}
 
 
 def notice(message: str) -> None:
@@ -273,49 +259,3 @@ def _require(argument: str, usage: str) -> str:
     if not argument:
         raise UsageError(f"missing file name; usage: {usage}")
     return argument
-
-
-def change_setting(options, key: str, value: str):
-    """Return ``options`` with one decoding setting changed, validated like the command-line flags."""
-    name = key.strip().lstrip("-").replace("-", "_").lower()
-    if name not in SETTINGS:
-        raise UsageError(f"unknown setting {key!r}; choose one of {', '.join(SETTINGS)}")
-    if not value:
-        raise UsageError(f"missing value; usage: /set {name} VALUE")
-    if name == "strategy":
-        if value not in STRATEGIES:
-            raise UsageError(f"invalid strategy {value!r}; choose one of {', '.join(STRATEGIES)}")
-        # A new strategy brings its preset, as --strategy does on the command line.
-        return replace(options, strategy=value, **PRESETS[value]).validate()
-    if name == "seed" and value.lower() == "none":
-        return replace(options, seed=None)
-    try:
-        parsed = SETTINGS[name](value)
-    except ValueError:
-        kind = "an integer" if SETTINGS[name] is int else "a number"
-        raise UsageError(f"invalid value {value!r} for {name}: expected {kind}") from None
-    if name in SAMPLING_KNOBS and not options.do_sample:
-        raise UsageError(f"{name} only applies to sampling; run /set strategy sample first")
-    return replace(options, **{name: parsed}).validate()
-
-
-def describe_settings(session: ChatSession) -> str:
-    options = session.options
-    names = ["strategy", "max_new_tokens"]
-    if options.do_sample:
-        names += ["temperature", "top_k", "top_p"]
-    if options.strategy == "beam":
-        names.append("num_beams")
-    names += ["repetition_penalty", "no_repeat_ngram_size", "seed"]
-    values = ", ".join(f"{name}={getattr(options, name)}" for name in names)
-    stops = ", ".join(json.dumps(s) for s in options.stop)
-    return f"Settings: {values}" + (f", stop=[{stops}]" if stops else "")
-
-
-def describe_budget(session: ChatSession) -> str:
-    budget = session.budget()
-    dropped = f"; {budget.dropped_turns} oldest turn(s) left out of the last prompt" if budget.dropped_turns else ""
-    return (
-        f"Context {budget.context} tokens: conversation {budget.prompt}, reserved for the reply "
-        f"{budget.reply_reserve}, free {budget.free}{dropped}."
-    )
