@@ -1,4 +1,4 @@
-"""Document layout for translation, sentence splitting and cleaning of model answers."""
+"""Document layout for translation, sentence splitting and cleaning of model output."""
 
 import pytest
 
