@@ -31,6 +31,8 @@ TEMPLATE_VARIABLES = {"text", "source_lang", "target_lang", "source_code", "targ
 # pairs kept answers to the translation alone and in the requested language, where
 # zero or one pair often led to explanations or a reply in the source language.
 DEFAULT_SHOTS = {"base": 5, "chat": 2}
+# NOTE: a base model whose first generated token is a newline stops at once and
+# yields an empty translation for that segment; nothing retries it.
 BASE_STOP = ("\n",)
 DEFAULT_MAX_NEW_TOKENS = 512
 # Output tokens allowed per source token, plus a constant for very short inputs.
