@@ -45,17 +45,16 @@ def root(
 
 def _register() -> None:
     # Each command module imports only typer at import time, so --help stays fast.
-    from gpttasks.cli import generate, summarize
+    from gpttasks.cli import (
+        chat_cmd,
+        eval_cmd,
+        finetune_cmd,
+        generate_cmd,
+        summarize_cmd,
+        translate_cmd,
+    )
 
-    for module in (generate, summarize):
-        module.register(app)
-    for name in ("translate", "chat", "eval", "finetune", "models"):
-        try:
-            module = __import__(f"gpttasks.cli.{name}_cmd", fromlist=["register"])
-        except ModuleNotFoundError as error:
-            if error.name != f"gpttasks.cli.{name}_cmd":
-                raise
-            continue
+    for module in (summarize_cmd, translate_cmd, chat_cmd, generate_cmd, eval_cmd, finetune_cmd):
         module.register(app)
 
 
