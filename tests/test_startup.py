@@ -26,3 +26,13 @@ def test_help_imports_no_heavy_modules(command):
         pytest.skip(f"command {command[0]} not available")
     assert "Usage" in result.stdout
     assert "HEAVY:\n" in result.stderr, result.stderr
+
+
+def test_cli_reference_lists_every_command():
+    from pathlib import Path
+
+    from gpttasks.cli.app import app
+
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    for command in app.registered_commands:
+        assert f"## gpttasks {command.name}" in reference
