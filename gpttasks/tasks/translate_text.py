@@ -135,8 +135,8 @@ def clean_translation(answer: str, source: str, target_names: tuple[str, ...] = 
     source = source.strip()
     if len(lines) > 1 and lines[0] == source:
         lines = lines[1:]
-    # NOTE: a chat model that wraps one translation over several lines loses all
-    # but the first; small models rarely do, but larger ones might.
+    # NOTE: a translation that the model spreads over several lines keeps only its
+    # first line, because later lines cannot be told apart from explanations.
     text = lines[0]
 
     text = _strip_label(text, target_names)
