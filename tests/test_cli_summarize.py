@@ -109,3 +109,11 @@ def test_max_new_tokens_too_large_for_context(cli, tiny_model_dir, tmp_path):
     result = cli("summarize", article, "--model", tiny_model_dir, "--max-new-tokens", "250")
     assert result.exit_code == 2
     assert "lower --max-new-tokens" in result.stderr
+
+
+def test_batch_output_is_jsonl_without_flag(cli, tiny_model_dir, tmp_path):
+    docs = tmp_path / "docs.txt"
+    docs.write_text("First document.\nSecond document.\n", encoding="utf-8")
+    result = cli("summarize", "--input", docs, "--model", tiny_model_dir, "--max-new-tokens", "3")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["1", "2"]

@@ -82,5 +82,7 @@ def generate(
 
     with progress(len(examples), "generating") as advance:
         predictions: list[Prediction] = run_generate(generator, examples, decoding, advance)
-    write_predictions(predictions, as_json, output)
-    warn_truncated(predictions) if len(predictions) > 1 else None
+    # A batch always comes back as JSON Lines, so every result keeps its id.
+    write_predictions(predictions, as_json or input_file is not None, output)
+    if len(predictions) > 1:
+        warn_truncated(predictions)

@@ -61,7 +61,7 @@ def summarize(
     if user_template:
         user_template.check(TEMPLATE_VARIABLES)
     task_defaults(length, is_chat=True)  # validate --length before loading the model
-    examples, _ = resolve_examples(file, input_file, "text", "file")
+    examples, batch = resolve_examples(file, input_file, "text", "file")
 
     flags = opt.decoding_flags(strategy, max_new_tokens, temperature, top_k, top_p, num_beams,
                                repetition_penalty, no_repeat_ngram_size, stop, seed)
@@ -72,5 +72,6 @@ def summarize(
 
     with progress(len(examples), "summarizing") as advance:
         predictions = summarizer.summarize(examples, advance)
-    write_predictions(predictions, as_json, output)
+    # A batch always comes back as JSON Lines, so every result keeps its id.
+    write_predictions(predictions, as_json or batch, output)
     warn_truncated(predictions)
