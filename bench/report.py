@@ -81,7 +81,8 @@ def render_table(result: dict) -> str:
         f"transformers {meta['transformers']}, model `{meta['model']}` ({meta['dtype']}), "
         f"commit `{meta['commit']}`. Load average at start {meta['loadavg_start'][0]:.2f}, "
         f"at end {meta['loadavg_end'][0]:.2f}. Each figure is the median of {meta['repeats']} runs "
-        "unless marked; ratios compare runs made in this same session.",
+        f"({meta['heavy_repeats']} for `summarize --input` and `eval`, 1 for the spinning-thread decode); "
+        "ratios compare runs made in this same session.",
         "",
         "| measurement | gpttasks | baseline in the same run | ratio | peak RSS |",
         "|---|---|---|---|---|",
@@ -108,6 +109,13 @@ def render_table(result: dict) -> str:
                      f"bandwidth ceiling {decode['ceiling_tokens_per_s']:.1f} tokens/s "
                      f"({decode['weight_bytes'] / 2**20:.0f} MiB of weights at {decode['read_bandwidth_gb_s']:.1f} GB/s) | "
                      f"{decode['ceiling_fraction']:.0%} | |")
+        spinning = decode.get("spinning_threads")
+        if spinning:
+            spin_speed = spinning["decode_tokens_per_s"]["median"]
+            lines.append(f"| greedy decode, OpenMP threads sleeping (gpttasks default) | "
+                         f"{decode['decode_tokens_per_s']['median']:.1f} tokens/s | libgomp spin-waiting "
+                         f"(`GOMP_SPINCOUNT=300000`, {spinning['new_tokens']} tokens) {spin_speed:.1f} tokens/s | "
+                         f"{decode['decode_tokens_per_s']['median'] / spin_speed:.1f}x | |")
     batch = result.get("batch")
     if batch:
         lines.append(f"| `summarize --input`, {batch['documents']} documents | {batch['gpttasks_docs_per_min']:.1f} docs/min "

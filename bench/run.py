@@ -40,6 +40,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                              "16 new tokens and 4 documents; never rewrites docs/benchmarks.md")
     parser.add_argument("--model", default=None, help="model to benchmark (default: smollm2, or the tiny model with --quick)")
     parser.add_argument("--repeats", type=int, default=None, help="runs per figure; the median is reported (default 3, 1 with --quick)")
+    parser.add_argument("--heavy-repeats", type=int, default=None,
+                        help="runs of the batch and eval sections, minutes each on 2 cores (default: --repeats)")
     parser.add_argument("--new-tokens", type=int, default=None, help="tokens to decode in the decode benchmark (default 128)")
     parser.add_argument("--max-new-tokens", type=int, default=None,
                         help="summary length cap in tokens for the batch benchmark "
@@ -66,8 +68,9 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = sorted(set(arguments.sections) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    if arguments.repeats < 1:
-        parser.error("--repeats must be at least 1")
+    arguments.heavy_repeats = arguments.heavy_repeats or arguments.repeats
+    if arguments.repeats < 1 or arguments.heavy_repeats < 1:
+        parser.error("--repeats and --heavy-repeats must be at least 1")
     return arguments
 
 
@@ -178,6 +181,7 @@ def measure_batch(context: dict) -> dict:
     documents = workdir / "documents.jsonl"
     corpus = build_batch_file(documents, context["documents"], context["samples"])
     ours_out, naive_out = workdir / "gpttasks.jsonl", workdir / "naive.jsonl"
+
     command = [*gpttasks_command(), "summarize", "--input", str(documents), "--json", "-o", str(ours_out),
                "--model", context["model"], "--device", "cpu", "--dtype", "float32"]
     if context["max_new_tokens"]:
@@ -185,8 +189,9 @@ def measure_batch(context: dict) -> dict:
     naive_arguments = {"model": context["model"], "model_dir": context["model_info"]["source_dir"],
                        "documents": str(documents), "output": str(naive_out),
                        "max_new_tokens": context["max_new_tokens"]}
+
     ours, naive, ours_rss, naive_rss, naive_generate = [], [], 0.0, 0.0, []
-    for _ in range(context["repeats"]):
+    for _ in range(context["heavy_repeats"]):
         run = run_child(command, context["env"]).check("gpttasks summarize --input")
         ours.append(run.wall_s)
         ours_rss = max(ours_rss, run.peak_rss_mib)
@@ -194,6 +199,7 @@ def measure_batch(context: dict) -> dict:
         naive.append(run.wall_s)
         naive_generate.append(run.json()["generate_s"])
         naive_rss = max(naive_rss, run.peak_rss_mib)
+
     ours_texts, naive_texts = _read_texts(ours_out), _read_texts(naive_out)
     differing = sorted(key for key in naive_texts if ours_texts.get(key) != naive_texts[key])
     count = corpus["documents"]
@@ -231,7 +237,7 @@ def measure_eval(context: dict) -> dict:
                        "documents": str(dataset), "output": str(workdir / "eval-naive.jsonl"),
                        "max_new_tokens": context["max_new_tokens"], "score": True}
     ours, naive, ours_rss, naive_rss = [], [], 0.0, 0.0
-    for _ in range(context["repeats"]):
+    for _ in range(context["heavy_repeats"]):
         run = run_child(command, context["env"]).check("gpttasks eval")
         ours.append(run.wall_s)
         ours_rss = max(ours_rss, run.peak_rss_mib)
@@ -265,8 +271,9 @@ def measure_peer(context: dict) -> dict:
 
 
 def environment_facts(context: dict) -> dict:
-    import torch
-    import transformers
+    # Package metadata, not imports: a forked child inherits the parent's peak RSS
+    # until it execs, so the parent stays small.
+    from importlib.metadata import version
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO_ROOT)
     cpu = platform.processor() or platform.machine()
@@ -278,13 +285,14 @@ def environment_facts(context: dict) -> dict:
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "cpu": cpu,
         "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
+        "torch": version("torch"),
+        "transformers": version("transformers"),
         "python": platform.python_version(),
         "commit": commit.stdout.strip() or "unknown",
         "model": context["model"],
         "dtype": "float32",
         "repeats": context["repeats"],
+        "heavy_repeats": context["heavy_repeats"],
         "quick": context["quick"],
         "loadavg_start": os.getloadavg(),
     }
@@ -293,11 +301,14 @@ def environment_facts(context: dict) -> dict:
 def build_context(arguments: argparse.Namespace, workdir: Path) -> dict:
     model = arguments.model
     if model is None and arguments.quick:
-        sys.path.insert(0, str(REPO_ROOT / "tests"))
-        from tiny_model import build_tiny_gpt2
-
+        # Built in a child process so that the parent never imports torch (see environment_facts).
         # 1024 positions, so every sample document fits without chunking, as the naive loop needs.
-        model = str(build_tiny_gpt2(workdir / "tiny-gpt2", n_positions=1024))
+        target = workdir / "tiny-gpt2"
+        script = (f"import sys; sys.path.insert(0, {str(REPO_ROOT / 'tests')!r}); "
+                  f"from pathlib import Path; from tiny_model import build_tiny_gpt2; "
+                  f"build_tiny_gpt2(Path({str(target)!r}), n_positions=1024)")
+        run_child([sys.executable, "-c", script]).check("building the tiny model")
+        model = str(target)
     cache = arguments.cache or Path(os.environ.get("GPTTASKS_CACHE") or workdir / "cache")
     # Every child, baselines included, gets the OpenMP wait policy that gpttasks sets
     # for itself, so ratios measure gpttasks' own work. The decode section measures
@@ -306,7 +317,7 @@ def build_context(arguments: argparse.Namespace, workdir: Path) -> dict:
            "OMP_WAIT_POLICY": "PASSIVE"}
     return {
         "model": model or "smollm2", "env": env, "workdir": workdir, "quick": arguments.quick,
-        "repeats": arguments.repeats, "new_tokens": arguments.new_tokens,
+        "repeats": arguments.repeats, "heavy_repeats": arguments.heavy_repeats, "new_tokens": arguments.new_tokens,
         "documents": arguments.documents, "samples": arguments.samples,
         "max_new_tokens": arguments.max_new_tokens,
     }

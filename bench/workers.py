@@ -175,7 +175,7 @@ def task_naive(arguments: dict) -> dict:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     eos = eos_token_ids(model, tokenizer)
-    # A handle around the same model, so gpttasks' prompt builder sees what the CLI sees.
+    # A handle around the same model, so gpttasks' prompt builder gets what the CLI gives it.
     handle = ModelHandle(
         model, tokenizer, resolve_model_spec(arguments["model"]), "cpu", "float32",
         context_length(model, tokenizer), eos,
