@@ -134,10 +134,14 @@ def test_lora_adapter_and_merge(cli, tiny_model_dir, dataset, tmp_path):
 
 
 def test_resume_continues_step_count(cli, tiny_model_dir, dataset, tmp_path):
+    import shutil
+
     output = tmp_path / "out"
-    report_of(finetune(cli, tiny_model_dir, dataset, output, *SHORT_RUN, "--json"))
-    result = finetune(cli, tiny_model_dir, dataset, output, "--max-steps", "3", "--batch-size", "2",
-                      "--save-steps", "1", "--eval-generate", "0", "--resume", "--json")
+    three_steps = ("--max-steps", "3", "--batch-size", "2", "--save-steps", "1", "--eval-generate", "0")
+    report_of(finetune(cli, tiny_model_dir, dataset, output, *three_steps, "--json"))
+    # Make the run look interrupted after step 2.
+    shutil.rmtree(output / "checkpoint-3")
+    result = finetune(cli, tiny_model_dir, dataset, output, *three_steps, "--resume", "--json")
     report = report_of(result)
     assert report["global_step"] == 3
     assert report["resumed_from"] == str(output / "checkpoint-2")
@@ -146,6 +150,17 @@ def test_resume_continues_step_count(cli, tiny_model_dir, dataset, tmp_path):
     assert state["global_step"] == 3
     # The resumed run logged only the new step.
     assert [entry["step"] for entry in state["log_history"] if "loss" in entry] == [1, 2, 3]
+
+
+def test_resume_with_longer_schedule_rejected(cli, tiny_model_dir, dataset, tmp_path):
+    output = tmp_path / "out"
+    report_of(finetune(cli, tiny_model_dir, dataset, output, *SHORT_RUN, "--json"))
+    result = finetune(cli, tiny_model_dir, dataset, output, "--max-steps", "4", "--batch-size", "2",
+                      "--eval-generate", "0", "--resume")
+    assert result.exit_code == 2
+    assert "schedule of 2 steps" in result.stderr
+    assert "--model" in result.stderr
+    assert not (output / "checkpoint-3").exists()
 
 
 def test_resume_without_checkpoint_starts_fresh(cli, tiny_model_dir, dataset, tmp_path):

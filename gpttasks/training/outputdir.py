@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -69,3 +70,29 @@ def clear_previous_run(directory: Path) -> None:
             shutil.rmtree(child)
         else:
             child.unlink()
+
+
+def check_resume_schedule(checkpoint: Path, max_steps: int | None, epochs: float) -> None:
+    """Reject a resume whose length differs from the checkpoint's learning-rate schedule.
+
+    The Trainer restores the scheduler from the checkpoint, so a run extended past the
+    original schedule would continue with the decayed learning rate (0 for linear decay)
+    and silently stop learning.
+    """
+    state_file = checkpoint / "trainer_state.json"
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read {state_file} to resume from: {error}; pass --overwrite to start again") from error
+    planned_steps = state.get("max_steps")
+    planned_epochs = state.get("num_train_epochs")
+    if max_steps is not None:
+        same = max_steps == planned_steps
+    else:
+        same = planned_epochs is not None and float(epochs) == float(planned_epochs)
+    if not same:
+        raise UsageError(
+            f"{checkpoint.name} follows a learning-rate schedule of {planned_steps} steps "
+            f"({planned_epochs} epochs); resume with the same --max-steps or --epochs, or train "
+            f"further in a new run with --model {checkpoint} --output-dir NEW_DIR"
+        )

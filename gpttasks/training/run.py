@@ -11,7 +11,7 @@ from pathlib import Path
 from gpttasks.errors import UsageError
 from gpttasks.training.arguments import check_precision, training_arguments
 from gpttasks.training.config import GENERATION_METRICS, TrainSettings
-from gpttasks.training.outputdir import check_output_dir, clear_previous_run
+from gpttasks.training.outputdir import check_output_dir, check_resume_schedule, clear_previous_run
 from gpttasks.training.report import REPORT_FILE, TrainingReport
 from gpttasks.types import Example
 
@@ -42,6 +42,8 @@ def run_finetune(
     settings.device = resolve_setting(settings.device, "GPTTASKS_DEVICE", "device", "auto")
     output_dir = Path(settings.output_dir).expanduser()
     resume_from = check_output_dir(output_dir, settings.resume, settings.overwrite)
+    if resume_from is not None:
+        check_resume_schedule(resume_from, settings.max_steps, settings.epochs)
     device, dtype = resolve_device_and_dtype(settings.device, settings.dtype or "float32")
     check_precision(settings, device)
     template = load_template_file(settings.template) if settings.template else None
