@@ -73,7 +73,7 @@ def clear_previous_run(directory: Path) -> None:
 
 
 def check_resume_schedule(checkpoint: Path, max_steps: int | None, epochs: float) -> None:
-    """Reject a resume whose length differs from the checkpoint's learning-rate schedule.
+    """Reject a resume that would run past the checkpoint's learning-rate schedule.
 
     The Trainer restores the scheduler from the checkpoint, so a run extended past the
     original schedule would continue with the decayed learning rate (0 for linear decay)
@@ -86,13 +86,14 @@ def check_resume_schedule(checkpoint: Path, max_steps: int | None, epochs: float
         raise UsageError(f"cannot read {state_file} to resume from: {error}; pass --overwrite to start again") from error
     planned_steps = state.get("max_steps")
     planned_epochs = state.get("num_train_epochs")
+    # Stopping earlier than planned is harmless: the schedule is only cut short.
     if max_steps is not None:
-        same = max_steps == planned_steps
+        longer = planned_steps is None or max_steps > planned_steps
     else:
-        same = planned_epochs is not None and float(epochs) == float(planned_epochs)
-    if not same:
+        longer = planned_epochs is None or float(epochs) > float(planned_epochs)
+    if longer:
         raise UsageError(
             f"{checkpoint.name} follows a learning-rate schedule of {planned_steps} steps "
-            f"({planned_epochs} epochs); resume with the same --max-steps or --epochs, or train "
+            f"({planned_epochs} epochs); resume with at most that --max-steps or --epochs, or train "
             f"further in a new run with --model {checkpoint} --output-dir NEW_DIR"
         )
