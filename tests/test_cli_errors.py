@@ -137,3 +137,16 @@ def test_ctrl_c_exits_130_without_partial_file(tmp_path, tiny_model_dir):
     assert "Traceback" not in stderr
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.jsonl")] == []
+
+
+@pytest.mark.parametrize("seed", ["-3", "99999999999"])
+def test_out_of_range_seed(run_gpttasks, seed):
+    result = run_gpttasks("generate", "hi", "--seed", seed, "--model", "/nonexistent")
+    assert_one_line_error(result, 2, f"--seed {seed}")
+
+
+def test_history_under_a_file_fails_before_model_load(run_gpttasks, tmp_path):
+    blocker = tmp_path / "notes.json"
+    blocker.write_text("{}", encoding="utf-8")
+    result = run_gpttasks("chat", "--history", blocker / "h.json", "--model", "/nonexistent", input="hi\n")
+    assert_one_line_error(result, 2, "is a file, not a directory")

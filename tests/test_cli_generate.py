@@ -113,3 +113,11 @@ def test_bad_batch_files(cli, tmp_path, lines, fragment):
     assert result.exit_code == 2
     assert fragment in result.stderr
     assert result.stdout == ""
+
+
+def test_piped_prompt_drops_trailing_newline(cli, tiny_model_dir):
+    piped = cli("generate", "-", "--model", tiny_model_dir, "--max-new-tokens", "3", "--json", input="Hello world\n")
+    argument = cli("generate", "Hello world", "--model", tiny_model_dir, "--max-new-tokens", "3", "--json")
+    assert piped.exit_code == 0, piped.stderr
+    assert json.loads(piped.stdout)["prompt_tokens"] == 2
+    assert json.loads(piped.stdout)["text"] == json.loads(argument.stdout)["text"]

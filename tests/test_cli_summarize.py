@@ -117,3 +117,12 @@ def test_batch_output_is_jsonl_without_flag(cli, tiny_model_dir, tmp_path):
     result = cli("summarize", "--input", docs, "--model", tiny_model_dir, "--max-new-tokens", "3")
     assert result.exit_code == 0, result.stderr
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["1", "2"]
+
+
+def test_prompt_tokens_count_whole_prompt(cli, tiny_chat_model_dir, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Rain fell.", encoding="utf-8")
+    result = cli("summarize", article, "--model", tiny_chat_model_dir, "--json", "--max-new-tokens", "2")
+    assert result.exit_code == 0, result.stderr
+    # The instruction and chat markup count too, not only the three document tokens.
+    assert json.loads(result.stdout)["prompt_tokens"] > 20

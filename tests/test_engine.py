@@ -193,3 +193,17 @@ def test_chinese_prompt_round_trip(handle):
     text = "今天的天气很好，我们去公园散步吧。"
     ids = Generator(handle).encode(text)
     assert handle.tokenizer.decode(ids) == text
+
+
+def test_cut_multibyte_character_dropped():
+    from gpttasks.generation.postprocess import finish_output
+
+    class ByteTokenizer:
+        def decode(self, ids, skip_special_tokens=True):
+            return bytes(ids).decode("utf-8", errors="replace")
+
+    half_of_shui = list("水".encode())[:2]
+    text, reason, count = finish_output([*"水".encode(), *half_of_shui], ByteTokenizer(), [0], None, (), 5)
+    assert text == "水"
+    assert reason == "length"
+    assert count == 5

@@ -63,7 +63,12 @@ def generate(
     if input_file is not None:
         examples = read_batch(input_file, "prompt")
     elif prompt is None or prompt == "-":
-        examples = [read_single(None if prompt is None else "-", "prompt")]
+        if prompt is None and sys.stdin.isatty():
+            raise UsageError("no prompt given; pass it as an argument, '-' for stdin, or --input FILE")
+        example = read_single("-", "prompt")
+        # `echo "text" | gpttasks generate -` should continue "text", not a new line.
+        example.text = example.text.rstrip("\r\n")
+        examples = [example]
     else:
         if not prompt.strip():
             raise UsageError("the prompt is empty; give some text to continue")

@@ -43,6 +43,7 @@ class DecodingOptions:
             (self.repetition_penalty > 0, f"--repetition-penalty {self.repetition_penalty}: must be greater than 0"),
             (self.no_repeat_ngram_size >= 0, f"--no-repeat-ngram-size {self.no_repeat_ngram_size}: must be 0 (off) or more"),
             (all(self.stop), "--stop: stop strings must not be empty"),
+            (self.seed is None or 0 <= self.seed < 2**32, f"--seed {self.seed}: must be in 0..4294967295"),
         ]
         for ok, message in checks:
             if not ok:
@@ -114,7 +115,8 @@ def build_decoding_options(
         raise UsageError(f"invalid --strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     if knobs and strategy in {"greedy", "beam"}:
         flags = ", ".join("--" + key.replace("_", "-") for key in knobs)
-        raise UsageError(f"{flags} only apply to sampling; add --strategy sample or drop them")
+        verb = "applies" if len(knobs) == 1 else "apply"
+        raise UsageError(f"{flags} {verb} only to sampling; add --strategy sample or drop them")
 
     values: dict[str, Any] = {"strategy": strategy}
     values.update({k: v for k, v in (task_defaults or {}).items() if k != "strategy"})

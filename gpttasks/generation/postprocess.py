@@ -42,6 +42,10 @@ def finish_output(
             ids.pop()
 
     text = tokenizer.decode(ids, skip_special_tokens=True)
+    if not hit_eos:
+        # Output cut at the token limit can end inside a multi-byte character, which
+        # byte-level tokenizers decode as U+FFFD; that half character is dropped.
+        text = text.rstrip("\ufffd")
     text, hit_stop = cut_at_stop(text, stop)
     if hit_stop:
         reason: FinishReason = "stop"

@@ -85,7 +85,9 @@ def resolve_model_spec(value: str) -> ModelSpec:
             )
         return ModelSpec(name=path.name, kind="directory", path=path.resolve())
     if value.startswith((".", "/", "~")) or path.exists():
-        raise ModelNotFoundError(f"model path not found: {path}")
+        raise ModelNotFoundError(
+            f"model path not found: {value}; check the path, or use an alias such as smollm2"
+        )
 
     repo_id, _, revision = value.partition("@")
     if not HUB_ID.match(repo_id):

@@ -7,6 +7,7 @@ version in place. Loading also accepts a bare JSON list of messages.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ def load_history(path: str | Path, missing_ok: bool = False) -> list[dict[str, s
     """
     path = Path(path)
     if missing_ok and not path.exists():
+        _check_creatable(path)
         return []
     text = read_text(path)
     if not text.strip():
@@ -38,6 +40,17 @@ def load_history(path: str | Path, missing_ok: bool = False) -> list[dict[str, s
     if isinstance(data, dict):
         data = data.get("messages")
     return validate_messages(data, f"history file {path}")
+
+
+def _check_creatable(path: Path) -> None:
+    """Fail before any model work when the first save of ``path`` could not succeed."""
+    ancestor = path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"cannot create history file {path}: {ancestor} is a file, not a directory")
+    if not os.access(ancestor, os.W_OK):
+        raise InputError(f"cannot create history file {path}: {ancestor} is not writable")
 
 
 def validate_messages(data: Any, origin: str) -> list[dict[str, str]]:

@@ -96,13 +96,13 @@ class Summarizer:
         """Summarize every example; chunks of all documents share batches."""
         texts = [example.text for example in examples]
         results = self._summarize_texts(texts, self.template, on_progress)
-        prompt_sizes = [self.generator.count_tokens(t) for t in texts]
+        # For a chunked document the counts are those of the final (reduce) prompt.
         return [
             Prediction(
-                example.id, r.text.strip(), r.finish_reason, size, r.output_tokens,
+                example.id, r.text.strip(), r.finish_reason, r.prompt_tokens, r.output_tokens,
                 metadata={"chunks": chunks} if chunks > 1 else {},
             )
-            for example, (r, chunks), size in zip(examples, results, prompt_sizes)
+            for example, (r, chunks) in zip(examples, results)
         ]
 
     def _summarize_texts(self, texts, template, on_progress, round_number=0):
