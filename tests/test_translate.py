@@ -302,3 +302,22 @@ def test_cli_failed_run_keeps_previous_output(cli, tiny_model_dir, tmp_path):
     result = cli("translate", "--to", "sw", "--model", tiny_model_dir, "-o", out, input="Hi.")
     assert result.exit_code == 2
     assert out.read_text(encoding="utf-8") == "previous\n"
+
+
+def test_finetuned_template_used(tiny_model_dir, tmp_path):
+    import json
+    import shutil
+
+    from gpttasks.generation.engine import Generator
+    from gpttasks.generation.options import DecodingOptions
+    from gpttasks.modeling import load_model, resolve_model_spec
+    from gpttasks.tasks.translate import Translator
+
+    model_dir = tmp_path / "tuned"
+    shutil.copytree(tiny_model_dir, model_dir)
+    recorded = {"name": "mine", "source": "Into {{ target_lang }}: {{ text }} =>"}
+    (model_dir / "gpttasks.json").write_text(json.dumps({"task": "translate", "template": recorded}), encoding="utf-8")
+    handle = load_model(resolve_model_spec(str(model_dir)), device="cpu")
+    translator = Translator(Generator(handle), DecodingOptions(), target_lang="fr", shots=0)
+    prompt = handle.tokenizer.decode(translator.prompt_ids("Hello.", None, "fr"))
+    assert prompt == "Into French: Hello. =>"

@@ -70,6 +70,14 @@ def builtin_template(name: str) -> PromptTemplate:
     return PromptTemplate(name=name, source=path.read_text(encoding="utf-8"))
 
 
+def finetuned_template(metadata: dict, task: str) -> PromptTemplate | None:
+    """Return the template a model was fine-tuned with for ``task``, from its gpttasks.json."""
+    recorded = metadata.get("template") if metadata.get("task") == task else None
+    if not isinstance(recorded, dict) or not recorded.get("source"):
+        return None
+    return PromptTemplate(name=f"{recorded.get('name', 'template')} (fine-tuned)", source=recorded["source"])
+
+
 def load_template_file(path: str | Path) -> PromptTemplate:
     """Load a user's template file; a missing or undecodable file is a :class:`TemplateError`."""
     path = Path(path)

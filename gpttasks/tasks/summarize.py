@@ -9,7 +9,7 @@ from gpttasks.errors import ContextLengthError, UsageError
 from gpttasks.generation.engine import GenerationResult, Generator, ProgressCallback
 from gpttasks.generation.options import DecodingOptions
 from gpttasks.prompts.render import encode_instruction
-from gpttasks.prompts.templates import PromptTemplate, builtin_template
+from gpttasks.prompts.templates import PromptTemplate, builtin_template, finetuned_template
 from gpttasks.textsplit import pack_segments, split_paragraphs, split_sentences
 from gpttasks.types import Example, Prediction
 
@@ -35,14 +35,6 @@ def task_defaults(length: str, is_chat: bool) -> dict:
     return defaults
 
 
-def _finetuned_template(metadata: dict) -> PromptTemplate | None:
-    """Return the template a model was fine-tuned with for summarize (from its gpttasks.json)."""
-    recorded = metadata.get("template") if metadata.get("task") == "summarize" else None
-    if not isinstance(recorded, dict) or not recorded.get("source"):
-        return None
-    return PromptTemplate(name=f"{recorded.get('name', 'template')} (fine-tuned)", source=recorded["source"])
-
-
 @dataclass
 class Summarizer:
     """Summarize documents; long ones are chunked, summarized, and the parts summarized again."""
@@ -55,7 +47,7 @@ class Summarizer:
     def __post_init__(self) -> None:
         handle = self.generator.handle
         kind = "chat" if handle.is_chat else "base"
-        self.template = self.template or _finetuned_template(handle.metadata) or builtin_template(f"summarize-{kind}")
+        self.template = self.template or finetuned_template(handle.metadata, "summarize") or builtin_template(f"summarize-{kind}")
         self.reduce_template = (
             builtin_template("summarize-reduce-chat") if handle.is_chat else self.template
         )

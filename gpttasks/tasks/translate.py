@@ -17,7 +17,7 @@ from gpttasks.generation.engine import GenerationResult, Generator, ProgressCall
 from gpttasks.generation.options import DecodingOptions
 from gpttasks.languages import Language, lookup_language, optional_language
 from gpttasks.prompts.render import encode_instruction, encode_messages
-from gpttasks.prompts.templates import PromptTemplate, builtin_template
+from gpttasks.prompts.templates import PromptTemplate, builtin_template, finetuned_template
 from gpttasks.tasks.translate_fewshot import FewShotPairs, SentencePair
 from gpttasks.tasks.translate_text import Layout, clean_translation, mostly_unspaced, parse_layout
 from gpttasks.textsplit import pack_segments, split_sentences
@@ -94,7 +94,11 @@ class Translator:
         self.target = optional_language(target_lang)
         self.is_chat = generator.handle.is_chat
         kind = "chat" if self.is_chat else "base"
-        self.template = template or builtin_template(f"translate-{kind}")
+        self.template = (
+            template
+            or finetuned_template(generator.handle.metadata, "translate")
+            or builtin_template(f"translate-{kind}")
+        )
         self.template.check(TEMPLATE_VARIABLES)
         self.pairs = FewShotPairs.load(fewshot_file) if fewshot_file else FewShotPairs.builtin()
         self.shots = DEFAULT_SHOTS[kind] if shots is None else shots
