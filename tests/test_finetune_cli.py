@@ -86,7 +86,7 @@ def test_text_report_on_stdout(cli, tiny_model_dir, dataset, tmp_path):
     result = finetune(cli, tiny_model_dir, dataset, tmp_path / "out", *SHORT_RUN)
     assert result.exit_code == 0, result.stderr
     assert "steps: 2/2" in result.stdout
-    assert "train loss:" in result.stdout
+    assert "train loss (last step):" in result.stdout
     # Progress and the memory estimate go to stderr.
     assert "step 2/2" in result.stderr
     assert "estimated memory per process" in result.stderr

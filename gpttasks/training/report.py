@@ -57,7 +57,7 @@ class TrainingReport:
             ("rows", f"{self.train_rows} train, {self.eval_rows} eval"),
             ("time", f"{self.seconds:.1f} s" + (
                 f" ({self.seconds_per_step:.3f} s/step)" if self.seconds_per_step else "")),
-            ("train loss", _number(self.train_loss)),
+            ("train loss (last step)", _number(self.train_loss)),
             ("eval loss", _number(self.eval_loss)),
         ]
         rows += [(name, f"{value:.2f}") for name, value in sorted(self.scores.items())]
