@@ -121,7 +121,7 @@ def test_ctrl_c_exits_130_without_partial_file(tmp_path, tiny_model_dir):
          "--max-new-tokens", "100", "--batch-size", "2", "--json", "-o", target],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
     )
-    # Interrupt only once the model has loaded (the -v log says so), whatever the load.
+    # Interrupt only once the -v log reports the model loaded, however busy the machine is.
     seen = []
     for line in process.stderr:
         seen.append(line.decode())

@@ -41,7 +41,12 @@ def root(
     """
     from gpttasks.cli.common import configure_logging
 
-    configure_logging(logging.DEBUG if verbose or debug else logging.ERROR if quiet else logging.INFO, debug)
+    level = logging.INFO
+    if verbose or debug:
+        level = logging.DEBUG
+    elif quiet:
+        level = logging.ERROR
+    configure_logging(level, debug)
 
 
 def _register() -> None:

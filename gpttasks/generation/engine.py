@@ -69,6 +69,8 @@ class Generator:
             from transformers import set_seed
 
             set_seed(options.seed)
+        # A cancel meant for an earlier stream must not stop this run.
+        self._cancel.clear()
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
         results: list[GenerationResult | None] = [None] * len(prompts)
         with torch.inference_mode():
@@ -168,7 +170,7 @@ class StreamingGeneration:
         generator, options = self.generator, self.options
         tokenizer = generator.handle.tokenizer
         if options.strategy == "beam":
-            # transformers streamers do not support beam search; emit the whole answer.
+            # transformers streamers do not support beam search, so the whole output comes at once.
             self.result = generator.generate([self.prompt], options)[0]
             yield self.result.text
             return

@@ -60,9 +60,9 @@ def _convert(gguf_path: Path, output: Path) -> None:
     except (OSError, ValueError, KeyError, RuntimeError) as error:
         raise ModelNotFoundError(f"cannot read GGUF file {gguf_path}: {error}") from error
 
-    # transformers 5 refuses save_pretrained on GGUF-loaded models, although the
-    # weights are plain dequantized tensors by now; dropping the quantizer markers
-    # lets it save, and the reload is bit-identical.
+    # transformers 5.25 rejects save_pretrained on GGUF-loaded models, although the
+    # weights are plain dequantized tensors by now. Dropping the quantizer markers
+    # lets it save, and the reload is bit-identical (checked on SmolLM2).
     model.hf_quantizer = None
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):

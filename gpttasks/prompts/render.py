@@ -20,7 +20,7 @@ def encode_messages(handle: ModelHandle, messages: list[dict[str, str]]) -> list
     """Render a conversation through the tokenizer's chat template and encode it.
 
     transformers renders chat templates in an immutable Jinja sandbox. The rendered
-    text already holds the special tokens, so encoding adds none.
+    text already contains the special tokens, so encoding adds none.
     """
     text = handle.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     return handle.tokenizer.encode(text, add_special_tokens=False)

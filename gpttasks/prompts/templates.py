@@ -43,7 +43,7 @@ class PromptTemplate:
         return meta.find_undeclared_variables(tree)
 
     def check(self, available: set[str]) -> None:
-        """Raise one error listing every variable the template uses but nobody provides."""
+        """Raise one error listing every variable the template uses that ``available`` lacks."""
         missing = sorted(self.variables() - available)
         if missing:
             raise TemplateError(
